@@ -86,7 +86,7 @@ static const struct named_body bodies[] = {
                      "\"error\":\"Bucket not found\","
                      "\"message\":\"Bucket not found\"}"},
     {"NoSuchKey", "{\"statusCode\":\"404\",\"code\":\"NoSuchKey\","
-                  "\"error\":\"Object not found\","
+                  "\"error\":\"not_found\","
                   "\"message\":\"Object not found\"}"},
     {"SlowDown", "{\"statusCode\":\"429\",\"code\":\"SlowDown\","
                  "\"error\":\"Too Many Requests\","

@@ -201,7 +201,9 @@ static bg_result read_lines(struct bg_config *cfg, const char *path,
 static bg_result syntax_error(struct bg_config *cfg, const char *where,
                               const char *what)
 {
-    snprintf(cfg->err, sizeof(cfg->err), "%s: %s", where, what);
+    /* A long file name may cut the message; one line is still one line. */
+    if (snprintf(cfg->err, sizeof(cfg->err), "%s: %s", where, what) < 0)
+        cfg->err[0] = '\0';
     return BG_E_CONFIG;
 }
 

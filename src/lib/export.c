@@ -33,9 +33,10 @@ void bg__iso8601(int64_t t_us, char *buf, size_t n)
     struct tm tm;
 
     gmtime_r(&secs, &tm);
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(t_us % 1000000 / 1000));
+    if (snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (int)(t_us % 1000000 / 1000)) < 0)
+        buf[0] = '\0';
 }
 
 /* ---- JSON ------------------------------------------------------------ */

@@ -198,9 +198,56 @@ BG_API bg_result bg_health_json(bg_client *c, char **json)
     return export_client(c, bg__snapshot_health_json, json);
 }
 
+/* Appends s to *buf (length *len) with backslash, quote and newline
+ * escaped as Prometheus label values want. */
+static void label_escape(char *buf, size_t n, const char *s)
+{
+    size_t len = 0;
+
+    for (; *s != '\0' && len + 3 < n; s++) {
+        if (*s == '\\' || *s == '"' || *s == '\n')
+            buf[len++] = '\\';
+        buf[len++] = *s == '\n' ? 'n' : *s;
+    }
+    buf[len] = '\0';
+}
+
+/* The route gauge comes from the client's route table, which is not part
+ * of the registry: 1 for a route ejected now, 0 for an admitted one. */
+static char *with_route_gauge(struct bg_client *c, char *text)
+{
+    struct bg__routes *t = &c->routes;
+    int64_t now = bg__mono_us();
+    size_t i, n = strlen(text), cap = n + 160 + t->n * 96;
+    char *out = realloc(text, cap), name[BG__NAME_MAX * 2 + 1];
+
+    if (out == NULL) {
+        free(text);
+        return NULL;
+    }
+    n += (size_t)snprintf(out + n, cap - n,
+                          "# HELP bucketguard_route_ejected 1 while the "
+                          "route is ejected after repeated failures.\n"
+                          "# TYPE bucketguard_route_ejected gauge\n");
+    pthread_mutex_lock(&t->lock);
+    for (i = 0; i < t->n && n < cap; i++) {
+        label_escape(name, sizeof(name), t->v[i].spec.name);
+        n += (size_t)snprintf(out + n, cap - n,
+                              "bucketguard_route_ejected{route=\"%s\"} %d\n",
+                              name, t->v[i].ejected_until_us > now);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return out;
+}
+
 BG_API bg_result bg_metrics_prometheus(bg_client *c, char **text)
 {
-    return export_client(c, bg__snapshot_prometheus, text);
+    bg_result result = export_client(c, bg__snapshot_prometheus, text);
+
+    if (result != BG_OK)
+        return result;
+    *text = with_route_gauge(c, *text);
+    return *text != NULL ? BG_OK : BG_E_NOMEM;
 }
 
 BG_API bg_result bg_metrics_write_file(bg_client *c, const char *path)

@@ -19,9 +19,13 @@ README = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "README.md")
 
 
-def readme_example():
-    """The first ```python block of the README."""
-    with open(README, encoding="utf-8") as f:
+TOP_README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))), "README.md")
+
+
+def readme_example(path=README):
+    """The first ```python block of a README."""
+    with open(path, encoding="utf-8") as f:
         text = f.read()
     match = re.search(r"^```python\n(.*?)^```", text, re.S | re.M)
     return match.group(1)
@@ -50,6 +54,9 @@ class ReadmeExample(unittest.TestCase):
             if handler not in self.saved_logging[1]:
                 root.removeHandler(handler)
         root.setLevel(self.saved_logging[0])
+
+    def test_project_readme_shows_the_same_example(self):
+        self.assertEqual(readme_example(TOP_README), readme_example())
 
     def test_example_is_ten_lines(self):
         self.assertLessEqual(len(readme_example().rstrip("\n").split("\n")),
