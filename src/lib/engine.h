@@ -35,6 +35,8 @@ struct bg__request {
     /* Where a 2xx body goes: sink, or when NULL the response buffer. With
      * resume, a retry after a partial body asks for the rest with Range
      * (If-Match the first ETag) so the sink never sees a byte twice. */
+    bg_progress_fn *progress; /* request body progress, or NULL */
+    void *progress_userdata;
     bg_write_fn *sink;
     void *sink_userdata;
     int resume;

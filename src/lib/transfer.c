@@ -163,6 +163,23 @@ static size_t on_write(char *buf, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Tells the caller how much of the request body went out, at each whole
+ * percent, so a progress bar moves without a call per read. */
+static void report_progress(struct bg__attempt *a)
+{
+    const struct bg__request *rq = a->rq;
+    uint64_t len = rq->body_len;
+    unsigned pct;
+
+    if (rq->progress == NULL || len == 0)
+        return;
+    pct = (unsigned)((uint64_t)a->body_read * 100 / len);
+    if (a->body_read > 0 && pct == a->progress_pct)
+        return;
+    a->progress_pct = pct;
+    rq->progress((uint64_t)a->body_read, (int64_t)len, rq->progress_userdata);
+}
+
 static size_t on_read(char *buf, size_t size, size_t n, void *ud)
 {
     struct bg__attempt *a = ud;
@@ -184,6 +201,7 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
         memcpy(buf, (const char *)rq->body + a->body_read, want);
     }
     a->body_read += (int64_t)want;
+    report_progress(a);
     return want;
 }
 

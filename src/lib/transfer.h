@@ -54,11 +54,12 @@ struct bg__attempt {
     /* Filled by bg__transfer. */
     struct bg__answer answer;
     struct bg__headers hdr;
-    uint64_t bytes;    /* body bytes received */
-    char address[64];  /* remote address, "" when no connection */
-    int sent;          /* the request may have reached the server */
-    int stopped;       /* deliver's reason for ending the attempt */
-    int64_t body_read; /* request body bytes handed to libcurl */
+    uint64_t bytes;        /* body bytes received */
+    char address[64];      /* remote address, "" when no connection */
+    int sent;              /* the request may have reached the server */
+    int stopped;           /* deliver's reason for ending the attempt */
+    int64_t body_read;     /* request body bytes handed to libcurl */
+    unsigned progress_pct; /* last whole percent reported */
 };
 
 /* Makes the exchange described by a and fills its results. Returns BG_OK

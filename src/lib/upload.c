@@ -19,6 +19,8 @@ struct source {
     const void *data;
     size_t len;
     int fd; /* -1 for memory */
+    bg_progress_fn *progress;
+    void *progress_userdata;
 };
 
 /* The quoted-less lowercase hex MD5 of the source into hex[33]. */
@@ -125,7 +127,9 @@ static bg_result upload(bg_client *c, const char *bucket, const char *key,
                              .idempotent = 1,
                              .body = src->data,
                              .body_len = src->len,
-                             .body_fd = src->fd};
+                             .body_fd = src->fd,
+                             .progress = src->progress,
+                             .progress_userdata = src->progress_userdata};
     char type[HEADER_MAX], cache[HEADER_MAX];
     struct bg__response rs;
     bg_report local, *r = rep != NULL ? rep : &local;
@@ -164,7 +168,7 @@ BG_API bg_result bg_put_mem(bg_client *c, const char *bucket, const char *key,
                             const void *data, size_t len,
                             const bg_put_options *opts, bg_report *rep)
 {
-    struct source src = {data, len, -1};
+    struct source src = {data, len, -1, NULL, NULL};
     bg_result result = bg__check_object(c, bucket, key, rep);
 
     if (result != BG_OK)
@@ -183,16 +187,13 @@ BG_API bg_result bg_put_file(bg_client *c, const char *bucket, const char *key,
     return bg_put_file_progress(c, bucket, key, path, opts, NULL, NULL, rep);
 }
 
-/* NOTE: the engine reads the file itself and has no hook for progress, so
- * fn hears of the start (0 bytes) and of the end (all bytes, on success)
- * only. */
 BG_API bg_result bg_put_file_progress(bg_client *c, const char *bucket,
                                       const char *key, const char *path,
                                       const bg_put_options *opts,
                                       bg_progress_fn *fn, void *userdata,
                                       bg_report *rep)
 {
-    struct source src = {NULL, 0, -1};
+    struct source src = {NULL, 0, -1, NULL, NULL};
     struct stat st;
     bg_result result = bg__check_object(c, bucket, key, rep);
 
@@ -210,11 +211,9 @@ BG_API bg_result bg_put_file_progress(bg_client *c, const char *bucket,
     }
     src.len = (size_t)st.st_size;
 
-    if (fn != NULL)
-        fn(0, (int64_t)src.len, userdata);
+    src.progress = fn;
+    src.progress_userdata = userdata;
     result = upload(c, bucket, key, &src, opts, rep);
-    if (fn != NULL && result == BG_OK)
-        fn(src.len, (int64_t)src.len, userdata);
 
 out:
     close(src.fd);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "harness.h"
 
 #define BUCKET "up"
@@ -175,6 +176,52 @@ out:
     bg_client_free(g);
 }
 
+struct progress_seen {
+    uint64_t last;
+    int64_t total;
+    unsigned calls, backwards;
+};
+
+static void on_progress(uint64_t done, int64_t total, void *userdata)
+{
+    struct progress_seen *p = userdata;
+
+    p->backwards += done < p->last;
+    p->last = done;
+    p->total = total;
+    p->calls++;
+}
+
+/* A file upload reports its progress as the body goes out: many steps,
+ * never backwards, ending at the file's size. */
+static void file_upload_reports_progress_as_it_goes(const struct bg_harness *h)
+{
+    static const char *const none[] = {NULL};
+    enum { SIZE = 4 << 20 };
+    char path[] = "/tmp/bg-upload-XXXXXX";
+    struct progress_seen seen = {0, 0, 0, 0};
+    bg_client *c = client_with(h, none);
+    char *block = calloc(1, SIZE);
+    int fd = mkstemp(path);
+    bg_result r;
+
+    BG_CHECK(block != NULL && fd >= 0 && write(fd, block, SIZE) == SIZE,
+             "test file");
+    if (fd >= 0)
+        close(fd);
+    r = bg_put_file_progress(c, BUCKET, "big.bin", path, NULL, on_progress,
+                             &seen, NULL);
+    BG_CHECK(r == BG_OK, "upload: %s", bg_strerror(r));
+    BG_CHECK(seen.calls >= 20, "%u progress calls", seen.calls);
+    BG_CHECK(seen.backwards == 0, "progress went backwards");
+    BG_CHECK(seen.last == SIZE && seen.total == SIZE,
+             "last progress %llu of %lld", (unsigned long long)seen.last,
+             (long long)seen.total);
+    unlink(path);
+    free(block);
+    bg_client_free(c);
+}
+
 int main(void)
 {
     const char *args[] = {"--bucket", BUCKET, NULL};
@@ -185,6 +232,7 @@ int main(void)
         return 1;
     our_own_timed_out_upload_is_not_a_conflict(&h);
     someone_elses_object_is_still_a_conflict(&h);
+    file_upload_reports_progress_as_it_goes(&h);
     bg_harness_stop(&h);
 
     if (bg_harness_start(&h, lag_args) != 0)
