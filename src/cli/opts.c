@@ -326,11 +326,17 @@ static int config_failed(const struct cli *c, bg_result r, const char *what,
                          const char *detail)
 {
     if (r == BG_E_NOMEM) {
-        out_errorf(c->cmd, "%s: out of memory", what);
+        out_errorf(c->cmd, "out of memory");
         return CLI_EXIT_INTERNAL;
     }
-    out_errorf(c->cmd, "%s: %s", what,
-               detail != NULL && *detail ? detail : bg_strerror(r));
+    if (detail == NULL || *detail == '\0')
+        detail = bg_strerror(r);
+    /* The library's detail may already name the source ("FILE:LINE: ...")
+     * or say what failed ("invalid configuration: ..."). */
+    if (what == NULL || strncmp(detail, what, strlen(what)) == 0)
+        out_errorf(c->cmd, "%s", detail);
+    else
+        out_errorf(c->cmd, "%s: %s", what, detail);
     return CLI_EXIT_CONFIG;
 }
 
@@ -424,7 +430,7 @@ int cli_config(struct cli *c, bg_config **out)
     if (result == 0) {
         r = bg_config_validate(cfg);
         if (r != BG_OK)
-            result = config_failed(c, r, "configuration", bg_config_error(cfg));
+            result = config_failed(c, r, NULL, bg_config_error(cfg));
     }
     if (result != 0) {
         bg_config_free(cfg);
