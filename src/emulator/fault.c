@@ -730,17 +730,10 @@ enum emu_action_kind emu_faults_match(struct emu_faults *f,
     return out->kind;
 }
 
-/* Writes s as one word of the rule language: bare when it reads back the
- * same, else in '...' or, when it holds a ', in "..." with escapes. */
-static void put_word(FILE *out, const char *s)
+/* Writes s as one quoted word of the rule language: in '...' or, when it
+ * holds a ', in "..." with escapes. */
+static void put_quoted(FILE *out, const char *s)
 {
-    bool bare = *s && !strpbrk(s, " \t'\"") && *s != '#' &&
-                strcmp(s, "not") != 0 && strcmp(s, "->") != 0;
-
-    if (bare) {
-        fprintf(out, " %s", s);
-        return;
-    }
     if (!strchr(s, '\'')) {
         fprintf(out, " '%s'", s);
         return;
@@ -752,6 +745,19 @@ static void put_word(FILE *out, const char *s)
         fputc(*s, out);
     }
     fputc('"', out);
+}
+
+/* Writes s as one word of the rule language: bare when it reads back the
+ * same, else quoted. */
+static void put_word(FILE *out, const char *s)
+{
+    bool bare = *s && !strpbrk(s, " \t'\"") && *s != '#' &&
+                strcmp(s, "not") != 0 && strcmp(s, "->") != 0;
+
+    if (bare)
+        fprintf(out, " %s", s);
+    else
+        put_quoted(out, s);
 }
 
 static void put_span(FILE *out, const char *keyword, const struct span *r)
@@ -785,7 +791,7 @@ static void put_action(FILE *out, const struct rule *r)
     if (a->kind == EMU_ACT_STATUS && r->body >= 0)
         fprintf(out, " %s", bodies[r->body].name);
     else if (a->kind == EMU_ACT_STATUS && a->body[0])
-        put_word(out, a->body);
+        put_quoted(out, a->body); /* bare, it would name a standard body */
     if (a->kind == EMU_ACT_DELAY)
         fprintf(out, " %u", a->delay_ms);
     if (a->kind == EMU_ACT_CUT)

@@ -237,7 +237,9 @@ static char *unquote(char *q)
     for (; *in != quote; in++) {
         if (*in == '\0')
             return NULL;
-        if (quote == '"' && *in == '\\' && strchr("n\"\\", in[1]) != NULL) {
+        /* in[1] may be the terminator, which strchr() would find. */
+        if (quote == '"' && *in == '\\' && in[1] != '\0' &&
+            strchr("n\"\\", in[1]) != NULL) {
             in++;
             *out++ = *in == 'n' ? '\n' : *in;
         } else {
