@@ -768,6 +768,7 @@ static enum step attempt_hedged(struct call *k, const size_t *order, size_t *i,
         *result = BG_E_NOMEM;
         return STEP_DONE;
     }
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)BG__MAX_IDLE_CONNECTIONS);
     memset(s, 0, sizeof s);
     k->claimed = NULL;
     if (start_side(k, m, &s[0], order[*i]) != BG_OK)

@@ -385,6 +385,7 @@ static void set_transport(CURL *h, struct bg__attempt *a, const char *url)
     long version = http_version(r, url);
 
     curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, (long)BG__MAX_IDLE_CONNECTIONS);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
