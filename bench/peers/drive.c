@@ -46,11 +46,14 @@ static void sleep_until(double t)
         continue;
 }
 
-static char *env_value(const char *path, const char *name)
+/* The value of NAME=value in a dotenv file, copied into out (size size);
+ * NULL when absent or too long. */
+static const char *env_value(const char *path, const char *name, char *out,
+                             size_t size)
 {
     char line[4096];
     size_t n = strlen(name);
-    char *found = NULL;
+    const char *found = NULL;
     FILE *f = fopen(path, "r");
 
     if (f == NULL)
@@ -59,7 +62,8 @@ static char *env_value(const char *path, const char *name)
         if (strncmp(line, name, n) != 0 || line[n] != '=')
             continue;
         line[strcspn(line, "\r\n")] = '\0';
-        found = strdup(line + n + 1);
+        if (strlen(line + n + 1) < size)
+            found = strcpy(out, line + n + 1);
     }
     fclose(f);
     return found;
@@ -95,8 +99,10 @@ static int load_env(struct drive *d)
     if (d->env_file == NULL)
         return d->url != NULL && d->key != NULL ? 0 : -1;
     if (d->url == NULL)
-        d->url = env_value(d->env_file, "SUPABASE_URL");
-    d->key = env_value(d->env_file, "SUPABASE_SERVICE_ROLE_KEY");
+        d->url = env_value(d->env_file, "SUPABASE_URL", d->env_url,
+                           sizeof(d->env_url));
+    d->key = env_value(d->env_file, "SUPABASE_SERVICE_ROLE_KEY", d->env_key,
+                       sizeof(d->env_key));
     return d->url != NULL && d->key != NULL ? 0 : -1;
 }
 

@@ -25,6 +25,8 @@ struct drive {
     double duration; /* seconds after which no request starts */
     const char *sets[32];
     int nsets;
+    char env_url[1024]; /* url and key as read from env_file */
+    char env_key[2048];
 };
 
 /* One request as bench/run sees it. */
