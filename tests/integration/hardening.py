@@ -68,14 +68,16 @@ class Monitor:
                     return int(line.split()[1])
         return -1
 
-    def stop(self):
+    def stop(self, sig=signal.SIGTERM):
+        """Sends sig (SIGKILL after 10 s) and returns the exit status."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        return self.proc.returncode
 
     def cleanup(self):
         self.stop()

@@ -19,6 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emu import Emulator  # noqa: E402
+from hardening import Monitor  # noqa: E402
 
 CLI = os.environ.get("BG_CLI", "build/src/cli/bucketguard")
 ARTIFACTS = os.path.join(
@@ -45,54 +46,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Monitor:
-    """Runs `bucketguard monitor` against an emulator until stopped."""
-
-    def __init__(self, emu, *args, env=None):
-        self.dir = tempfile.mkdtemp(prefix="bg-monitor-")
-        self.metrics = os.path.join(self.dir, "metrics.json")
-        self.log = os.path.join(self.dir, "monitor.log")
-        cmd = [CLI, "--env-file", emu.keys_file, "--set", "delays=0.05",
-               "monitor", OBJECT, "--metrics-file", self.metrics,
-               "--listen", "127.0.0.1:0"] + list(args)
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                         stderr=log, env=full_env)
-        self.port = self._wait_port()
-        self.base = "http://127.0.0.1:%d" % self.port
-
-    def _wait_port(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with open(self.log) as f:
-                m = re.search(r'msg="serving".* port=(\d+)', f.read())
-            if m:
-                return int(m.group(1))
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError("monitor did not start: " + self.stderr())
-
-    def stderr(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-    def cleanup(self):
-        self.stop(signal.SIGKILL)
-        shutil.rmtree(self.dir, ignore_errors=True)
+def monitor(emu, *args, env=None):
+    """`bucketguard monitor` probing OBJECT, until stopped."""
+    return Monitor(emu, OBJECT, *args, env=env)
 
 
 def emulator(*extra):
@@ -103,7 +59,7 @@ def emulator(*extra):
 class Endpoints(unittest.TestCase):
     def setUp(self):
         self.emu = emulator().__enter__()
-        self.mon = Monitor(self.emu, "--interval", "0.05",
+        self.mon = monitor(self.emu, "--interval", "0.05",
                            env={"BUCKETGUARD_MONITOR_TOKEN": TOKEN})
         time.sleep(0.5)
 
@@ -179,7 +135,7 @@ class PrometheusScrape(unittest.TestCase):
         prometheus = shutil.which("prometheus")
         self.assertIsNotNone(prometheus, "Debian's prometheus is required")
         with emulator() as emu:
-            mon = Monitor(emu, "--interval", "0.1")
+            mon = monitor(emu, "--interval", "0.1")
             work = tempfile.mkdtemp(prefix="bg-prometheus-")
             port = free_port()
             conf = os.path.join(work, "prometheus.yml")
@@ -225,7 +181,7 @@ class PrometheusScrape(unittest.TestCase):
 class Stopping(unittest.TestCase):
     def test_sigterm_stops_cleanly_with_a_final_write(self):
         with emulator() as emu:
-            mon = Monitor(emu, "--interval", "3600")
+            mon = monitor(emu, "--interval", "3600")
             try:
                 time.sleep(0.3)
                 os.unlink(mon.metrics)
@@ -239,7 +195,7 @@ class Stopping(unittest.TestCase):
         rng = random.Random(27)
         with emulator() as emu:
             for _ in range(8):
-                mon = Monitor(emu, "--interval", "0.01")
+                mon = monitor(emu, "--interval", "0.01")
                 try:
                     time.sleep(rng.uniform(0.05, 0.4))
                     mon.stop(signal.SIGKILL)
@@ -255,7 +211,7 @@ class Stopping(unittest.TestCase):
 class Agreement(unittest.TestCase):
     def test_file_endpoint_and_prometheus_agree(self):
         with emulator() as emu:
-            mon = Monitor(emu, "--interval", "3600",
+            mon = monitor(emu, "--interval", "3600",
                           "--route-interval", "0")
             try:
                 time.sleep(0.5)
@@ -282,7 +238,7 @@ class Agreement(unittest.TestCase):
 class Outage(unittest.TestCase):
     def test_status_goes_degraded_unhealthy_then_healthy_again(self):
         with emulator("--control") as emu:
-            mon = Monitor(emu, "--interval", "0.1", "--route-interval", "0",
+            mon = monitor(emu, "--interval", "0.1", "--route-interval", "0",
                           "--retries", "0", "--timeout", "1",
                           "--set", "health.window=20")
             try:
@@ -324,7 +280,7 @@ class StatusPage(unittest.TestCase):
         self.assertIsNotNone(chromium, "Debian's chromium is required")
         os.makedirs(ARTIFACTS, exist_ok=True)
         with emulator() as emu:
-            mon = Monitor(emu, "--interval", "0.05")
+            mon = monitor(emu, "--interval", "0.05")
             profile = tempfile.mkdtemp(prefix="bg-chromium-")
             try:
                 time.sleep(1)
