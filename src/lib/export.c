@@ -469,8 +469,7 @@ static void textf(struct text *t, const char *fmt, ...)
         free(p);
 }
 
-/* A label value with backslash, double quote and newline escaped. */
-static const char *esc(const char *s, char *buf, size_t n)
+const char *bg__prom_escape(const char *s, char *buf, size_t n)
 {
     size_t k = 0;
 
@@ -508,8 +507,8 @@ static void prom_attempts(struct text *t, const struct bg__reg_stats *s)
         textf(t,
               "bucketguard_attempts_total{route=\"%s\",colo=\"%s\","
               "op=\"%s\",outcome=\"%s\",kind=\"%s\"} %llu\n",
-              esc(bg__names_get(&s->routes, route), r, sizeof(r)),
-              esc(bg__names_get(&s->colos, colo), c, sizeof(c)),
+              bg__prom_escape(bg__names_get(&s->routes, route), r, sizeof(r)),
+              bg__prom_escape(bg__names_get(&s->colos, colo), c, sizeof(c)),
               op < BG_OP_COUNT ? bg_op_name((bg_op)op) : "other",
               bg_outcome_name((bg_outcome)outcome), kind_name[kind],
               (unsigned long long)s->combo[i].count);
@@ -553,7 +552,7 @@ static void prom_counts(struct text *t, const char *name, const char *label,
     for (i = 0; i <= BG__REG_NAMES; i++) {
         if ((i < names->n || i == BG__REG_OTHER) && count[i] > 0)
             textf(t, "%s{%s=\"%s\"} %llu\n", name, label,
-                  esc(bg__names_get(names, i), v, sizeof(v)),
+                  bg__prom_escape(bg__names_get(names, i), v, sizeof(v)),
                   (unsigned long long)count[i]);
     }
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "buf.h"
 #include "client.h"
 #include "engine.h"
 #include "log.h"
@@ -198,46 +199,42 @@ BG_API bg_result bg_health_json(bg_client *c, char **json)
     return export_client(c, bg__snapshot_health_json, json);
 }
 
-/* Appends s to *buf (length *len) with backslash, quote and newline
- * escaped as Prometheus label values want. */
-static void label_escape(char *buf, size_t n, const char *s)
-{
-    size_t len = 0;
-
-    for (; *s != '\0' && len + 3 < n; s++) {
-        if (*s == '\\' || *s == '"' || *s == '\n')
-            buf[len++] = '\\';
-        buf[len++] = *s == '\n' ? 'n' : *s;
-    }
-    buf[len] = '\0';
-}
-
 /* The route gauge comes from the client's route table, which is not part
- * of the registry: 1 for a route ejected now, 0 for an admitted one. */
+ * of the registry: 1 for a route ejected now, 0 for an admitted one.
+ * Takes text (the registry's exposition) and returns it extended, or NULL
+ * when out of memory. */
 static char *with_route_gauge(struct bg_client *c, char *text)
 {
+    static const char head[] =
+        "# HELP bucketguard_route_ejected 1 while the route is ejected "
+        "after repeated failures.\n"
+        "# TYPE bucketguard_route_ejected gauge\n";
     struct bg__routes *t = &c->routes;
+    struct bg__buf b = {0};
+    char name[2 * BG__NAME_MAX], line[160];
     int64_t now = bg__mono_us();
-    size_t i, n = strlen(text), cap = n + 160 + t->n * 96;
-    char *out = realloc(text, cap), name[BG__NAME_MAX * 2 + 1];
+    size_t i;
+    int ok, n;
 
-    if (out == NULL) {
-        free(text);
-        return NULL;
-    }
-    n += (size_t)snprintf(out + n, cap - n,
-                          "# HELP bucketguard_route_ejected 1 while the "
-                          "route is ejected after repeated failures.\n"
-                          "# TYPE bucketguard_route_ejected gauge\n");
+    ok = bg__buf_append(&b, text, strlen(text)) == BG_OK &&
+         bg__buf_append(&b, head, sizeof(head) - 1) == BG_OK;
+    free(text);
     pthread_mutex_lock(&t->lock);
-    for (i = 0; i < t->n && n < cap; i++) {
-        label_escape(name, sizeof(name), t->v[i].spec.name);
-        n += (size_t)snprintf(out + n, cap - n,
-                              "bucketguard_route_ejected{route=\"%s\"} %d\n",
-                              name, t->v[i].ejected_until_us > now);
+    for (i = 0; ok && i < t->n; i++) {
+        n = snprintf(line, sizeof(line),
+                     "bucketguard_route_ejected{route=\"%s\"} %d\n",
+                     bg__prom_escape(t->v[i].spec.name, name, sizeof(name)),
+                     t->v[i].ejected_until_us > now);
+        ok = n > 0 && (size_t)n < sizeof(line) &&
+             bg__buf_append(&b, line, (size_t)n) == BG_OK;
     }
     pthread_mutex_unlock(&t->lock);
-    return out;
+
+    if (!ok) {
+        bg__buf_free(&b);
+        return NULL;
+    }
+    return bg__buf_take(&b, NULL);
 }
 
 BG_API bg_result bg_metrics_prometheus(bg_client *c, char **text)

@@ -167,6 +167,10 @@ char *bg__snapshot_health_json(const struct bg__snapshot *sn);
 /* The Prometheus text exposition (format 0.0.4), as a string. */
 char *bg__snapshot_prometheus(const struct bg__snapshot *sn);
 
+/* s as a Prometheus label value (backslash, double quote and newline
+ * escaped) in buf (size n, cut to fit); returns buf. */
+const char *bg__prom_escape(const char *s, char *buf, size_t n);
+
 /* Writes len bytes of data to path atomically: a temporary file in the
  * same directory, fsync, rename, fsync of the directory. The temporary
  * file is removed on failure. Returns BG_E_IO or BG_E_NOMEM. */
