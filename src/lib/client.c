@@ -270,7 +270,7 @@ static void client_teardown(struct bg_client *c)
     if (c->routes_ready)
         bg__routes_free(&c->routes);
     for (unsigned i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
+        bg__handle_free(c->pool[i]);
     curl_slist_free_all(c->resolve);
     if (c->share != NULL)
         curl_share_cleanup(c->share);
@@ -343,32 +343,72 @@ void bg__client_emit(struct bg_client *c, const bg_event *ev)
         c->cfg.event_fn(ev, c->cfg.event_ud);
 }
 
-CURL *bg__client_take_handle(struct bg_client *c)
+void bg__handle_blank(struct bg__handle *hd)
 {
-    CURL *h = NULL;
-
-    pthread_mutex_lock(&c->pool_lock);
-    if (c->npool > 0)
-        h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->pool_lock);
-    if (h != NULL)
-        return h;
-    return curl_easy_init();
+    curl_easy_reset(hd->h);
+    curl_slist_free_all(hd->headers);
+    curl_slist_free_all(hd->connect_to);
+    hd->headers = hd->connect_to = NULL;
+    hd->route = NULL;
+    hd->key = NULL;
+    hd->method[0] = '\0';
+    free(hd->url);
+    hd->url = NULL;
+    curl_url_cleanup(hd->u);
+    hd->u = NULL;
+    hd->lines = NULL;
+    hd->data = NULL;
+    hd->timeout_ms = hd->connect_ms = 0;
 }
 
-void bg__client_put_handle(struct bg_client *c, CURL *h)
+void bg__handle_free(struct bg__handle *hd)
 {
-    if (h == NULL)
+    if (hd == NULL)
         return;
-    curl_easy_reset(h);
+    curl_easy_cleanup(hd->h);
+    curl_slist_free_all(hd->headers);
+    curl_slist_free_all(hd->connect_to);
+    free(hd->url);
+    curl_url_cleanup(hd->u);
+    free(hd);
+}
+
+struct bg__handle *bg__client_take_handle(struct bg_client *c,
+                                          const struct bg__route_spec *route,
+                                          const char *key)
+{
+    struct bg__handle *hd = NULL;
+
     pthread_mutex_lock(&c->pool_lock);
-    if (c->npool < BG__POOL_MAX) {
-        c->pool[c->npool++] = h;
-        h = NULL;
+    if (c->npool > 0) {
+        unsigned i = c->npool - 1;
+        while (i > 0 && (c->pool[i]->route != route || c->pool[i]->key != key))
+            i--;
+        hd = c->pool[i];
+        c->pool[i] = c->pool[--c->npool];
     }
     pthread_mutex_unlock(&c->pool_lock);
-    if (h != NULL)
-        curl_easy_cleanup(h);
+    if (hd != NULL)
+        return hd;
+    if ((hd = calloc(1, sizeof *hd)) != NULL &&
+        (hd->h = curl_easy_init()) == NULL) {
+        free(hd);
+        hd = NULL;
+    }
+    return hd;
+}
+
+void bg__client_put_handle(struct bg_client *c, struct bg__handle *hd)
+{
+    if (hd == NULL)
+        return;
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->npool < BG__POOL_MAX) {
+        c->pool[c->npool++] = hd;
+        hd = NULL;
+    }
+    pthread_mutex_unlock(&c->pool_lock);
+    bg__handle_free(hd);
 }
 
 enum bg__bucket_state bg__client_bucket_get(struct bg_client *c, const char *id)

@@ -21,6 +21,29 @@ struct bg__registry;
 #define BG__MAX_ADDRS  8
 #define BG__BUCKET_MAX 128
 
+/* An easy handle and the route and key its options were prepared for
+ * (see bg__transfer_begin): the next attempt on the same route and key
+ * sets only what changes per request. route and key are remembered by
+ * address, so both must live as long as the client (they point into its
+ * route table and configuration). */
+struct bg__handle {
+    CURL *h;
+    const struct bg__route_spec *route; /* NULL: options as after reset */
+    const char *key;                    /* NULL: no key lines */
+    struct curl_slist *headers;         /* the route's lines and the key's */
+    struct curl_slist *connect_to;      /* the route's pinned address */
+    char method[8]; /* GET or HEAD as last set, "-" other, "" as reset */
+    char errbuf[CURL_ERROR_SIZE];
+
+    /* What the last request set on h, so that a repeated value is not set
+     * again: every setopt showed in the instructions per request. */
+    char *url;
+    CURLU *u; /* url parsed, set as CURLOPT_CURLU */
+    const struct curl_slist *lines;
+    void *data;
+    long timeout_ms, connect_ms;
+};
+
 struct bg__bucket_entry {
     char id[BG__BUCKET_MAX];
     enum bg__bucket_state state;
@@ -35,7 +58,7 @@ struct bg_client {
     struct curl_slist *resolve; /* cfg.resolve for CURLOPT_RESOLVE, or NULL */
 
     pthread_mutex_t pool_lock; /* guards pool and npool */
-    CURL *pool[BG__POOL_MAX];
+    struct bg__handle *pool[BG__POOL_MAX];
     unsigned npool;
 
     char host[256]; /* of cfg.url, without brackets */
@@ -61,11 +84,20 @@ struct bg_client {
  * the engine. Thread-safe as far as the user's callback is. */
 void bg__client_emit(struct bg_client *c, const bg_event *ev);
 
-/* An easy handle from the pool, or a new one; NULL when out of memory.
- * bg__client_put_handle resets it (options only: connections and caches
- * stay) and keeps it for the next call. Thread-safe. */
-CURL *bg__client_take_handle(struct bg_client *c);
-void bg__client_put_handle(struct bg_client *c, CURL *h);
+/* A handle from the pool, preferably one prepared for route and key,
+ * else any (the caller checks what it was prepared for), else a new blank
+ * one; NULL when out of memory. bg__client_put_handle keeps it, options
+ * and all, for a later call (connections and caches live in the client's
+ * share). Thread-safe. */
+struct bg__handle *bg__client_take_handle(struct bg_client *c,
+                                          const struct bg__route_spec *route,
+                                          const char *key);
+void bg__client_put_handle(struct bg_client *c, struct bg__handle *hd);
+
+/* Resets hd's options and forgets what it was prepared for; frees it
+ * whole. */
+void bg__handle_blank(struct bg__handle *hd);
+void bg__handle_free(struct bg__handle *hd);
 
 /* What the cache knows of bucket id (BG__BUCKET_UNKNOWN when nothing or
  * expired), and recording a state for cfg.bucket_ttl seconds.

@@ -370,9 +370,14 @@ static struct bg__verdict judge(struct call *k, const struct bg__attempt *a)
     const struct bg__request *rq = k->rq;
     struct bg__verdict v;
 
-    if (rq->bucket != NULL && k->bucket == BG__BUCKET_UNKNOWN)
-        k->bucket = bg__client_bucket_get(k->c, rq->bucket);
     v = bg__classify(&a->answer, rq->op, k->bucket);
+    /* The cache of known buckets is asked only when the verdict depends
+     * on the bucket: most answers do not. */
+    if (v.check_bucket && rq->bucket != NULL &&
+        k->bucket == BG__BUCKET_UNKNOWN &&
+        (k->bucket = bg__client_bucket_get(k->c, rq->bucket)) !=
+            BG__BUCKET_UNKNOWN)
+        v = bg__classify(&a->answer, rq->op, k->bucket);
     if (!v.check_bucket)
         return v;
     if (k->c->cfg.kill_switch) {

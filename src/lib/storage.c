@@ -51,15 +51,15 @@ bg_result bg__amend(bg_report *rep, bg_result r, const char *fmt, ...)
 
 char *bg__storage_path(const char *route, const char *bucket, const char *key)
 {
-    size_t n =
-        strlen(route) + 3 * strlen(bucket) + (key ? 3 * strlen(key) : 0) + 3;
+    size_t len = strlen(route);
+    size_t n = len + 3 * strlen(bucket) + (key ? 3 * strlen(key) : 0) + 3;
     char *path = malloc(n);
-    size_t len;
     int w;
 
     if (path == NULL)
         return NULL;
-    len = (size_t)snprintf(path, n, "%s/", route);
+    memcpy(path, route, len);
+    path[len++] = '/';
     w = bg__path_encode(bucket, 0, path + len, n - len);
     if (w >= 0 && key != NULL) {
         len += (size_t)w;

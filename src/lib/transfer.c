@@ -24,6 +24,14 @@ void bg__headers_init(struct bg__headers *h)
     h->range_total = -1;
 }
 
+static void copy_value(char *dst, size_t n, const char *v, size_t len)
+{
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, v, len);
+    dst[len] = '\0';
+}
+
 void bg__colo_from_ray(const char *ray, char *out, size_t n)
 {
     const char *dash = strrchr(ray, '-');
@@ -33,15 +41,7 @@ void bg__colo_from_ray(const char *ray, char *out, size_t n)
     out[0] = '\0';
     if (dash == NULL || dash[1] == '\0')
         return;
-    snprintf(out, n, "%s", dash + 1);
-}
-
-static void copy_value(char *dst, size_t n, const char *v, size_t len)
-{
-    if (len >= n)
-        len = n - 1;
-    memcpy(dst, v, len);
-    dst[len] = '\0';
+    copy_value(out, n, dash + 1, strlen(dash + 1));
 }
 
 /* "bytes 0-4/12" or "bytes 0-4/ *" into start and total. */
@@ -89,7 +89,7 @@ void bg__headers_parse(struct bg__headers *h, const char *line, size_t len)
 {
     while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
         len--;
-    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+    if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
         const char *sp = memchr(line, ' ', len);
         bg__headers_init(h);
         if (sp != NULL && (size_t)(sp - line) + 4 <= len &&
@@ -100,8 +100,18 @@ void bg__headers_parse(struct bg__headers *h, const char *line, size_t len)
         return;
     }
 
+    /* Every field kept starts with c, e or r: most lines of an answer
+     * (date, server, last-modified ...) are passed over here. */
+    switch (len > 0 ? line[0] | 0x20 : 0) {
+    case 'c':
+    case 'e':
+    case 'r':
+        break;
+    default:
+        return;
+    }
     const char *colon = memchr(line, ':', len);
-    if (colon == NULL || colon == line)
+    if (colon == NULL)
         return;
     size_t nlen = (size_t)(colon - line);
     const char *v = colon + 1;
@@ -300,23 +310,41 @@ static int push_request(struct curl_slist **l, const struct bg__attempt *a)
     return rc;
 }
 
-/* The minimal profile sends only Host, Authorization and apikey (plus
- * what the request itself needs); curl's default Accept is suppressed. */
+/* The key an attempt authenticates with, NULL when it sends none. */
+static const char *auth_key(const struct bg__attempt *a)
+{
+    return a->rq->no_auth ? NULL : a->key;
+}
+
+/* The lines of every request on route r with key: the minimal profile
+ * sends only Host, Authorization and apikey (curl's default Accept is
+ * suppressed), the others their header profile. */
+static int push_route(struct curl_slist **l, const struct bg__route_spec *r,
+                      const char *key)
+{
+    int rc = r->minimal ? push(l, "Accept:") : push_profile(l, r);
+
+    if (key != NULL) {
+        rc |= push_pair(l, "apikey: ", key);
+        rc |= push_pair(l, "Authorization: Bearer ", key);
+    }
+    return rc;
+}
+
+/* Whether the request adds header lines of its own to the route's. */
+static int own_lines(const struct bg__attempt *a)
+{
+    return a->rq->headers[0] != NULL || a->range_from > 0 || a->send_body;
+}
+
+/* The route's lines followed by the request's, for a request that has
+ * its own; NULL when out of memory. */
 static struct curl_slist *build_headers(const struct bg__attempt *a)
 {
     struct curl_slist *l = NULL;
-    int rc = 0;
 
-    if (a->route->minimal)
-        rc |= push(&l, "Accept:");
-    else
-        rc |= push_profile(&l, a->route);
-    if (a->key != NULL && !a->rq->no_auth) {
-        rc |= push_pair(&l, "apikey: ", a->key);
-        rc |= push_pair(&l, "Authorization: Bearer ", a->key);
-    }
-    rc |= push_request(&l, a);
-    if (rc != 0) {
+    if (push_route(&l, a->route, auth_key(a)) != 0 ||
+        push_request(&l, a) != 0) {
         curl_slist_free_all(l);
         return NULL;
     }
@@ -333,11 +361,24 @@ static long http_version(const struct bg__route_spec *r, const char *url)
     return CURL_HTTP_VERSION_NONE;
 }
 
-static void set_method(CURL *h, struct bg__attempt *a)
+/* Sets the method of a on h. A handle keeps the method of its last
+ * request; a bodiless GET or HEAD after the same needs nothing, any other
+ * change goes back to a plain GET first. */
+static void set_method(struct bg__handle *hd, struct bg__attempt *a)
 {
+    CURL *h = hd->h;
     const char *m = a->method;
     curl_off_t len = a->send_body ? (curl_off_t)a->rq->body_len : 0;
+    int plain =
+        !a->send_body && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
 
+    if (plain && strcmp(hd->method, m) == 0)
+        return;
+    if (hd->method[0] != '\0' && strcmp(hd->method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    strcpy(hd->method, plain ? m : "-");
     if (strcmp(m, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
         return;
@@ -364,33 +405,47 @@ static void set_method(CURL *h, struct bg__attempt *a)
 /* A pinned route connects to its address whatever the URL's host
  * resolves to. NOTE: CONNECT_TO rather than RESOLVE, because RESOLVE
  * entries land in the shared DNS cache and would steer other routes. */
-static int set_pin(CURL *h, const struct bg_client *c, const char *addr,
-                   struct curl_slist **connect_to)
+static int set_pin(struct bg__handle *hd, const struct bg_client *c,
+                   const char *addr)
 {
     char line[128];
     int v6 = strchr(addr, ':') != NULL;
 
     snprintf(line, sizeof line, "::%s%s%s:%s", v6 ? "[" : "", addr,
              v6 ? "]" : "", c->port);
-    if (push(connect_to, line) != 0)
+    if (push(&hd->connect_to, line) != 0)
         return -1;
-    curl_easy_setopt(h, CURLOPT_CONNECT_TO, *connect_to);
+    curl_easy_setopt(hd->h, CURLOPT_CONNECT_TO, hd->connect_to);
     return 0;
 }
 
-static void set_transport(CURL *h, struct bg__attempt *a, const char *url)
+/* The options of every attempt on a's route with a's key, set once per
+ * handle: callbacks, transport traits, the route's header lines. Returns
+ * -1 (hd left blank) when out of memory. */
+static int prepare_handle(struct bg__handle *hd, const struct bg__attempt *a,
+                          const char *base)
 {
     const struct bg__route_spec *r = a->route;
     struct bg_client *c = a->c;
-    long version = http_version(r, url);
+    CURL *h = hd->h;
+    long version = http_version(r, base);
 
+    if (hd->route != NULL)
+        bg__handle_blank(hd);
+    hd->method[0] = '\0';
+    if (push_route(&hd->headers, r, auth_key(a)) != 0 ||
+        (r->address[0] != '\0' && set_pin(hd, c, r->address) != 0)) {
+        bg__handle_blank(hd);
+        return -1;
+    }
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hd->errbuf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(h, CURLOPT_SHARE, c->share);
     curl_easy_setopt(h, CURLOPT_MAXCONNECTS, (long)BG__MAX_IDLE_CONNECTIONS);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, a->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, a->connect_ms);
     if (version != CURL_HTTP_VERSION_NONE)
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, version);
     if (r->ip == 4)
@@ -405,6 +460,9 @@ static void set_transport(CURL *h, struct bg__attempt *a, const char *url)
         curl_easy_setopt(h, CURLOPT_RESOLVE, c->resolve);
     if (c->cfg.ca_bundle != NULL)
         curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca_bundle);
+    hd->route = r;
+    hd->key = auth_key(a);
+    return 0;
 }
 
 static void collect(struct bg__attempt *a, CURL *h, CURLcode rc,
@@ -438,19 +496,6 @@ static void collect(struct bg__attempt *a, CURL *h, CURLcode rc,
                    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
-/* base followed by path, newly allocated; NULL when out of memory. */
-static char *join(const char *base, const char *path)
-{
-    size_t blen = strlen(base), plen = strlen(path);
-    char *s = malloc(blen + plen + 1);
-
-    if (s != NULL) {
-        memcpy(s, base, blen);
-        memcpy(s + blen, path, plen + 1);
-    }
-    return s;
-}
-
 static void reset_results(struct bg__attempt *a)
 {
     memset(&a->answer, 0, sizeof a->answer);
@@ -461,31 +506,94 @@ static void reset_results(struct bg__attempt *a)
     a->body_read = 0;
 }
 
+/* Sets the URL, base followed by path, unless the last request on hd had
+ * the same. It is parsed here, once, and handed to libcurl parsed
+ * (CURLOPT_CURLU): given as text, it would be parsed again by every
+ * transfer, which showed as 5 % of a request's instructions. A URL the
+ * parser refuses goes as text, for libcurl to refuse it the usual way.
+ * Returns -1 when out of memory. */
+static int set_url(struct bg__handle *hd, const char *base, const char *path)
+{
+    size_t blen = strlen(base), plen = strlen(path);
+    CURLUcode uc;
+    CURLcode rc;
+
+    if (hd->url != NULL && strncmp(hd->url, base, blen) == 0 &&
+        strcmp(hd->url + blen, path) == 0)
+        return 0;
+    free(hd->url);
+    if ((hd->url = malloc(blen + plen + 1)) == NULL)
+        return -1;
+    memcpy(hd->url, base, blen);
+    memcpy(hd->url + blen, path, plen + 1);
+    if (hd->u == NULL && (hd->u = curl_url()) == NULL)
+        goto fail;
+    uc = curl_url_set(hd->u, CURLUPART_URL, hd->url,
+                      CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+    if (uc == CURLUE_OUT_OF_MEMORY)
+        goto fail;
+    if (uc == CURLUE_OK) {
+        rc = curl_easy_setopt(hd->h, CURLOPT_CURLU, hd->u);
+    } else {
+        curl_easy_setopt(hd->h, CURLOPT_CURLU, NULL);
+        rc = curl_easy_setopt(hd->h, CURLOPT_URL, hd->url);
+    }
+    if (rc == CURLE_OK)
+        return 0;
+fail:
+    free(hd->url);
+    hd->url = NULL;
+    return -1;
+}
+
+/* The options that may change from one request to the next. */
+static void set_request(struct bg__handle *hd, struct bg__attempt *a,
+                        const struct curl_slist *lines)
+{
+    CURL *h = hd->h;
+
+    if (hd->lines != lines) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, lines);
+        hd->lines = lines;
+    }
+    if (hd->data != a) {
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
+        hd->data = a;
+    }
+    if (hd->timeout_ms != a->timeout_ms) {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, a->timeout_ms);
+        hd->timeout_ms = a->timeout_ms;
+    }
+    if (hd->connect_ms != a->connect_ms) {
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, a->connect_ms);
+        hd->connect_ms = a->connect_ms;
+    }
+    hd->errbuf[0] = '\0';
+    set_method(hd, a);
+}
+
 bg_result bg__transfer_begin(struct bg__attempt *a, struct bg__xfer *x)
 {
     const char *base =
         a->route->base_url[0] ? a->route->base_url : a->c->cfg.url;
+    struct bg__handle *hd;
 
     memset(x, 0, sizeof *x);
     reset_results(a);
-    if ((x->url = join(base, a->path)) == NULL)
+    hd = bg__client_take_handle(a->c, a->route, auth_key(a));
+    if (hd == NULL)
+        return BG_E_NOMEM;
+    x->hd = hd;
+    x->h = hd->h;
+    if ((hd->route != a->route || hd->key != auth_key(a)) &&
+        prepare_handle(hd, a, base) != 0)
         goto fail;
-    if ((x->headers = build_headers(a)) == NULL ||
-        (x->h = bg__client_take_handle(a->c)) == NULL)
+    if (own_lines(a) && (x->headers = build_headers(a)) == NULL)
         goto fail;
-    if (a->route->address[0] != '\0' &&
-        set_pin(x->h, a->c, a->route->address, &x->connect_to) != 0)
+    if (set_url(hd, base, a->path) != 0)
         goto fail;
-
-    curl_easy_setopt(x->h, CURLOPT_URL, x->url);
-    curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->headers);
-    curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(x->h, CURLOPT_HEADERDATA, a);
-    curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(x->h, CURLOPT_WRITEDATA, a);
-    set_transport(x->h, a, x->url);
-    set_method(x->h, a);
+    set_request(hd, a, x->headers != NULL ? x->headers : hd->headers);
     return BG_OK;
 
 fail:
@@ -496,11 +604,11 @@ fail:
 void bg__transfer_end(struct bg__attempt *a, struct bg__xfer *x, int curl_code)
 {
     if (curl_code >= 0 && x->h != NULL)
-        collect(a, x->h, (CURLcode)curl_code, x->errbuf);
-    bg__client_put_handle(a->c, x->h);
-    curl_slist_free_all(x->connect_to);
+        collect(a, x->h, (CURLcode)curl_code, x->hd->errbuf);
+    if (x->headers != NULL && x->hd != NULL)
+        x->hd->lines = NULL; /* points to the list freed below */
+    bg__client_put_handle(a->c, x->hd);
     curl_slist_free_all(x->headers);
-    free(x->url);
     memset(x, 0, sizeof *x);
 }
 

@@ -73,19 +73,22 @@ struct bg__attempt {
  * a->answer, BG_E_NOMEM when the request could not be built. */
 bg_result bg__transfer(struct bg__attempt *a);
 
-/* An exchange set up but not yet run: the easy handle (from the client's
- * pool) and what it points to. Lets the engine run two attempts at once
- * on a curl multi handle (hedged requests). */
+/* An exchange set up but not yet run: the pooled handle and what this
+ * request adds to it. Lets the engine run two attempts at once on a curl
+ * multi handle (hedged requests). */
 struct bg__xfer {
-    CURL *h;
-    struct curl_slist *headers, *connect_to;
-    char *url;
-    char errbuf[CURL_ERROR_SIZE];
+    struct bg__handle *hd;
+    CURL *h;                    /* hd->h */
+    struct curl_slist *headers; /* this request's own list, or NULL */
 };
 
 /* Builds the exchange of a into x without running it; a's results are
- * reset. Returns BG_OK, or BG_E_NOMEM with x released. a and x must stay
- * in place until bg__transfer_end. */
+ * reset. The handle comes from the client's pool: one already prepared
+ * for a->route and a->key only gets the request's URL, method, headers
+ * and timeouts; any other is prepared first. a->route and a->key must
+ * live as long as the client (they are remembered by address). Returns
+ * BG_OK, or BG_E_NOMEM with x released. a and x must stay in place until
+ * bg__transfer_end. */
 bg_result bg__transfer_begin(struct bg__attempt *a, struct bg__xfer *x);
 
 /* Fills a's results from libcurl's curl_code for the finished exchange,

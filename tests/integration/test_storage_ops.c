@@ -434,6 +434,48 @@ static void missing_objects_say_no_such_key(bg_client *c)
     BG_CHECK(data == NULL, "no buffer on failure");
 }
 
+/* A client keeps its easy handles, options and all, from one call to the
+ * next: every method must follow every other without leaking into it (a
+ * GET after a HEAD that still sent HEAD would return no body, a HEAD after
+ * a PUT that still uploaded would replace the object). */
+static void methods_follow_each_other(bg_client *c)
+{
+    static const bg_put_options put = {1, 1, NULL, NULL};
+    static const bg_put_options post = {1, 0, NULL, NULL};
+    const char *keys[] = {"seq/b.txt"};
+    char *json = NULL;
+    int exists = -1;
+
+    for (int round = 0; round < 3; round++) {
+        BG_CHECK(put_text(c, "seq/a.txt", "first", &put) == BG_OK,
+                 "PUT, round %d", round);
+        BG_CHECK(bg_exists(c, BUCKET, "seq/a.txt", &exists, NULL) == BG_OK &&
+                     exists == 1,
+                 "HEAD after PUT, round %d", round);
+        BG_CHECK(holds(c, BUCKET, "seq/a.txt", "first", 5),
+                 "GET after HEAD, round %d", round);
+        BG_CHECK(put_text(c, "seq/b.txt", "second", &post) == BG_OK,
+                 "POST after GET, round %d", round);
+        BG_CHECK(bg_exists(c, BUCKET, "seq/b.txt", &exists, NULL) == BG_OK &&
+                     exists == 1,
+                 "HEAD after POST, round %d", round);
+        BG_CHECK(bg_list(c, BUCKET, &(bg_list_options){"seq/", 0, 0, NULL, 0},
+                         &json, NULL) == BG_OK &&
+                     json != NULL && strstr(json, "a.txt") != NULL &&
+                     strstr(json, "b.txt") != NULL,
+                 "list (POST with JSON) after HEAD, round %d", round);
+        bg_free(json);
+        json = NULL;
+        BG_CHECK(bg_remove(c, BUCKET, keys, 1, NULL, NULL) == BG_OK,
+                 "DELETE after POST, round %d", round);
+        BG_CHECK(bg_exists(c, BUCKET, "seq/b.txt", &exists, NULL) == BG_OK &&
+                     exists == 0,
+                 "HEAD after DELETE, round %d", round);
+        BG_CHECK(holds(c, BUCKET, "seq/a.txt", "first", 5),
+                 "GET after HEAD after DELETE, round %d", round);
+    }
+}
+
 static void run(bg_client *c, const struct bg_harness *h)
 {
     char file[64];
@@ -453,6 +495,7 @@ static void run(bg_client *c, const struct bg_harness *h)
     buckets_are_listed_read_and_deleted(c);
     bad_arguments_are_refused_before_sending(c);
     missing_objects_say_no_such_key(c);
+    methods_follow_each_other(c);
 }
 
 int main(void)
