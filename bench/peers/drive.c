@@ -77,7 +77,7 @@ static void drive_usage(const char *argv0)
             "  [--out PATH] [--count N] [--threads N] [--interval S]\n"
             "  [--duration S] [--cacert F] [--resolve H:P:A[,A]]\n"
             "  [--url URL] [--bad-address A] [--set NAME=VALUE]...\n"
-            "  [--headers bucketguard|minimal]\n",
+            "  [--headers bucketguard|minimal] [--url-form text|parsed]\n",
             argv0);
 }
 
@@ -121,6 +121,7 @@ static const struct {
     {"resolve", offsetof(struct drive, resolve)},
     {"bad-address", offsetof(struct drive, bad_address)},
     {"headers", offsetof(struct drive, headers)},
+    {"url-form", offsetof(struct drive, url_form)},
 };
 
 #define NTEXT (sizeof(text_opts) / sizeof(text_opts[0]))
@@ -170,6 +171,7 @@ int drive_parse(int argc, char **argv, struct drive *d)
     d->object = "obj";
     d->op = "get";
     d->headers = "bucketguard";
+    d->url_form = "text";
     while ((c = getopt_long(argc, argv, "", opts, &index)) != -1)
         if (c != 0 || set_option(d, opts[index].name, optarg) != 0)
             goto usage;

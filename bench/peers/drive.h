@@ -19,6 +19,7 @@ struct drive {
     const char *resolve;     /* host:port:addr[,addr] */
     const char *bad_address; /* attempts there are counted */
     const char *headers;     /* rawcurl: "bucketguard" or "minimal" */
+    const char *url_form;    /* rawcurl: "text" or "parsed" (CURLOPT_CURLU) */
     long count;
     int threads;
     double interval; /* seconds between request starts, per thread */

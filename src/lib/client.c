@@ -358,7 +358,7 @@ void bg__handle_blank(struct bg__handle *hd)
     hd->u = NULL;
     hd->lines = NULL;
     hd->data = NULL;
-    hd->timeout_ms = hd->connect_ms = 0;
+    hd->timeout_ms = hd->connect_ms = hd->buffer = 0;
 }
 
 void bg__handle_free(struct bg__handle *hd)

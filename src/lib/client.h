@@ -42,6 +42,7 @@ struct bg__handle {
     const struct curl_slist *lines;
     void *data;
     long timeout_ms, connect_ms;
+    long buffer; /* CURLOPT_BUFFERSIZE set, 0 for libcurl's default */
 };
 
 struct bg__bucket_entry {

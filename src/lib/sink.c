@@ -92,6 +92,34 @@ int bg__fd_sink_write(const void *data, size_t len, void *userdata)
     return 0;
 }
 
+/* Writes out what s has gathered. Returns non-zero on failure. */
+static int flush(struct bg__file_sink *s)
+{
+    size_t n = s->buffered;
+
+    if (n == 0)
+        return 0;
+    s->buffered = 0;
+    return bg__fd_sink_write(s->buf, n, &s->out);
+}
+
+int bg__file_sink_write(const void *data, size_t len, void *userdata)
+{
+    struct bg__file_sink *s = userdata;
+
+    if (s->buf == NULL && len < BG__FILE_SINK_BUFFER)
+        s->buf = calloc(1, BG__FILE_SINK_BUFFER);
+    if (s->buf == NULL)
+        return bg__fd_sink_write(data, len, &s->out);
+    if (BG__FILE_SINK_BUFFER - s->buffered < len && flush(s) != 0)
+        return 1;
+    if (len >= BG__FILE_SINK_BUFFER)
+        return bg__fd_sink_write(data, len, &s->out);
+    memcpy(s->buf + s->buffered, data, len);
+    s->buffered += len;
+    return 0;
+}
+
 /* Splits path into a directory (".", when path has no slash) and a file
  * name; NULL when out of memory. The name points into path. */
 static char *split_dir(const char *path, const char **name)
@@ -219,6 +247,11 @@ bg_result bg__file_sink_commit(struct bg__file_sink *s, int64_t content_length,
     bg_result result = BG_E_IO;
     int fd = s->out.fd;
 
+    if (flush(s) != 0) {
+        snprintf(err, errlen, "cannot write the temporary file: %s",
+                 strerror(s->out.err));
+        goto out;
+    }
     if (content_length >= 0 && s->out.written != (uint64_t)content_length) {
         snprintf(err, errlen,
                  "received %llu bytes, Content-Length announced %lld",
@@ -261,6 +294,9 @@ void bg__file_sink_abort(struct bg__file_sink *s)
         unlink(s->tmp);
     free(s->tmp);
     free(s->path);
+    free(s->buf);
     s->tmp = NULL;
     s->path = NULL;
+    s->buf = NULL;
+    s->buffered = 0;
 }

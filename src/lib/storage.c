@@ -455,7 +455,7 @@ BG_API bg_result bg_get_file_progress(bg_client *c, const char *bucket,
     if (result != BG_OK)
         return bg__fail(rep, result, "%s", err);
 
-    result = download(c, bucket, key, bg__fd_sink_write, &sink.out, &rs, rep);
+    result = download(c, bucket, key, bg__file_sink_write, &sink, &rs, rep);
     if (result == BG_OK) {
         result =
             bg__file_sink_commit(&sink, rs.content_length, err, sizeof err);

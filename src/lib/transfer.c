@@ -569,6 +569,10 @@ static void set_request(struct bg__handle *hd, struct bg__attempt *a,
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, a->connect_ms);
         hd->connect_ms = a->connect_ms;
     }
+    if (a->rq->sink != NULL && hd->buffer < BG__STREAM_BUFFER) {
+        curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)BG__STREAM_BUFFER);
+        hd->buffer = BG__STREAM_BUFFER; /* kept for the handle's life */
+    }
     hd->errbuf[0] = '\0';
     set_method(hd, a);
 }
