@@ -46,7 +46,7 @@ _bucketguard()
     --url | --retries | --timeout | --deadline | --resolve | --set | \
         --content-type | --cache-control | --limit | --offset | --expires | \
         --size-limit | --mime | --interval | --route-interval | --listen | \
-        --count)
+        --metrics-every | --count)
         return
         ;;
     esac
@@ -86,7 +86,8 @@ _bucketguard()
     verify) opts="--count" ;;
     buckets) opts="--public --size-limit --mime" ;;
     monitor) opts="--interval --route-interval --metrics-file
-        --no-metrics-file --listen --no-http --token-file --count" ;;
+        --no-metrics-file --metrics-every --listen --no-http --token-file
+        --count" ;;
     help)
         _bucketguard_reply -W "$commands"
         return

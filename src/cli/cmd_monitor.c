@@ -5,6 +5,7 @@
  * BUCKETGUARD_MONITOR_TOKEN or a file, never from argv. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,15 @@
 #define DEFAULT_METRICS_FILE "/tmp/fm027_metrics.json"
 #define DEFAULT_LISTEN       "127.0.0.1:9027"
 
+/* The route sweep sends one request per route: by default it runs every
+ * six probes, but not more often than once a minute, so that a monitor
+ * probing every second does not sweep every six seconds. */
+#define ROUTE_INTERVAL_MIN 60.0
+
 enum {
     OPT_INTERVAL = 1,
     OPT_ROUTE_INTERVAL,
+    OPT_METRICS_EVERY,
     OPT_METRICS_FILE,
     OPT_NO_METRICS_FILE,
     OPT_LISTEN,
@@ -30,7 +37,7 @@ enum {
 };
 
 struct monitor_args {
-    double interval, route_interval;
+    double interval, route_interval, metrics_every;
     int route_interval_set;
     const char *metrics_file, *listen, *token_file;
     long count;
@@ -39,6 +46,7 @@ struct monitor_args {
 static const struct cli_optspec monitor_spec[] = {
     {"interval", 0, 1, OPT_INTERVAL},
     {"route-interval", 0, 1, OPT_ROUTE_INTERVAL},
+    {"metrics-every", 0, 1, OPT_METRICS_EVERY},
     {"metrics-file", 0, 1, OPT_METRICS_FILE},
     {"no-metrics-file", 0, 0, OPT_NO_METRICS_FILE},
     {"listen", 0, 1, OPT_LISTEN},
@@ -88,6 +96,8 @@ static int on_monitor_opt(int id, const char *value, void *userdata)
     case OPT_ROUTE_INTERVAL:
         a->route_interval_set = 1;
         return seconds("route-interval", value, &a->route_interval);
+    case OPT_METRICS_EVERY:
+        return seconds("metrics-every", value, &a->metrics_every);
     case OPT_METRICS_FILE:
         a->metrics_file = value;
         return 0;
@@ -173,6 +183,7 @@ static void daemon_log(bg_log_level level, const char *line, void *userdata)
 int cmd_monitor(struct cli *c, int argc, char **argv)
 {
     struct monitor_args a = {.interval = 300,
+                             .metrics_every = 1,
                              .metrics_file = getenv("BUCKETGUARD_METRICS_FILE"),
                              .listen = DEFAULT_LISTEN};
     char *pos[2], bucket[256], token[256];
@@ -199,8 +210,10 @@ int cmd_monitor(struct cli *c, int argc, char **argv)
             .bucket = bucket,
             .key = key,
             .interval = a.interval,
-            .route_interval =
-                a.route_interval_set ? a.route_interval : 6 * a.interval,
+            .route_interval = a.route_interval_set
+                                  ? a.route_interval
+                                  : fmax(6 * a.interval, ROUTE_INTERVAL_MIN),
+            .metrics_every = a.metrics_every,
             .metrics_file =
                 a.metrics_file ? a.metrics_file : DEFAULT_METRICS_FILE,
             .listen = a.listen,

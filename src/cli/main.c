@@ -60,8 +60,8 @@ static const struct command commands[] = {
      "Exit status 0 when at least one route reached the object.\n"},
     {"monitor", cmd_monitor,
      "[BUCKET/KEY] [--interval S] [--route-interval S] [--metrics-file F | "
-     "--no-metrics-file] [--listen ADDR:PORT | --no-http] [--token-file F] "
-     "[--count N]",
+     "--no-metrics-file] [--metrics-every S] [--listen ADDR:PORT | "
+     "--no-http] [--token-file F] [--count N]",
      "probe an object on an interval; serve health and metrics",
      "The probe object defaults to BUCKETGUARD_PROBE_OBJECT; the endpoints'\n"
      "bearer token comes from BUCKETGUARD_MONITOR_TOKEN or --token-file.\n"},

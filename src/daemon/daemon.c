@@ -25,6 +25,7 @@ struct loop {
     struct bgd_history *history;
     sigset_t stop_signals;
     bg_health last_health;
+    double last_write; /* monotonic seconds of the last metrics write */
     unsigned seed;
 };
 
@@ -79,19 +80,42 @@ static int wait_or_stop(struct loop *l, double seconds)
     return sig > 0;
 }
 
-static void note_health(struct loop *l)
+/* Logs a change of health; returns 1 when there was one. */
+static int note_health(struct loop *l)
 {
     double rate = 0;
     unsigned consec = 0;
     bg_health h = bg_health_now(l->c, &rate, &consec);
 
     if (h == l->last_health)
-        return;
+        return 0;
     say(l, h > l->last_health ? BG_LOG_WARN : BG_LOG_INFO,
         "msg=\"health changed\" from=%s to=%s success_rate=%.3f "
         "consecutive_failures=%u",
         bg_health_name(l->last_health), bg_health_name(h), rate, consec);
     l->last_health = h;
+    return 1;
+}
+
+/* Writes the metrics file after a probe: when the health changed, else
+ * at most every metrics_every seconds. Writing after every probe of a
+ * fast monitor made the file's sync most of a probe's CPU time. */
+static void write_metrics(struct loop *l, int changed)
+{
+    const char *path = l->o->metrics_file;
+    double now = mono_s();
+    bg_result r;
+
+    if (path == NULL || path[0] == '\0')
+        return;
+    if (!changed && l->last_write > 0 &&
+        now - l->last_write < l->o->metrics_every)
+        return;
+    l->last_write = now;
+    r = bg_metrics_write_file(l->c, path);
+    if (r != BG_OK)
+        say(l, BG_LOG_ERROR, "msg=\"cannot write metrics file\" error=\"%s\"",
+            bg_strerror(r));
 }
 
 static void probe_once(struct loop *l)
@@ -111,16 +135,7 @@ static void probe_once(struct loop *l)
         "ms=%.1f colo=%s",
         r == BG_OK ? "ok" : bg_strerror(r), rep.route, rep.attempts, s.ms,
         rep.colo);
-
-    if (l->o->metrics_file != NULL && l->o->metrics_file[0] != '\0') {
-        r = bg_metrics_write_file(l->c, l->o->metrics_file);
-        if (r != BG_OK)
-            say(l, BG_LOG_ERROR,
-                "msg=\"cannot write metrics file\" "
-                "error=\"%s\"",
-                bg_strerror(r));
-    }
-    note_health(l);
+    write_metrics(l, note_health(l));
 }
 
 static void sweep_routes(struct loop *l)

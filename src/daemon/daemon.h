@@ -1,7 +1,7 @@
 /* `bucketguard monitor`: probes a test object through the client on an
  * interval, sweeps every route on its own at a slower cadence, writes the
- * metrics file after every probe, serves the HTTP endpoints, and logs
- * health changes, until SIGTERM or SIGINT. */
+ * metrics file after probes (at most once a second by default), serves the
+ * HTTP endpoints, and logs health changes, until SIGTERM or SIGINT. */
 #ifndef BGD_DAEMON_H
 #define BGD_DAEMON_H
 
@@ -12,6 +12,9 @@ struct bgd_options {
     double interval;          /* seconds between probes: 300 */
     double route_interval;    /* seconds between route sweeps, 0 off */
     const char *metrics_file; /* NULL or "" for none */
+    double metrics_every;     /* least seconds between the writes that
+                                 follow probes (a health change and the
+                                 stop always write): 1; 0 every probe */
     const char *listen;       /* NULL or "" for no HTTP server */
     const char *token;        /* bearer token for the endpoints, or NULL */
     long count;               /* stop after this many probes, 0 never */

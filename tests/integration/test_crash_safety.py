@@ -109,6 +109,7 @@ class CrashSafety(unittest.TestCase):
         for i in range(KILLS):
             proc = self.start(["--set", "delays=0.01", "monitor",
                                "docs/probe.txt", "--interval", "0.01",
+                               "--metrics-every", "0",
                                "--metrics-file", metrics, "--no-http"])
             deadline = time.monotonic() + 10
             while not os.path.exists(metrics) and \

@@ -60,6 +60,7 @@ class Endpoints(unittest.TestCase):
     def setUp(self):
         self.emu = emulator().__enter__()
         self.mon = monitor(self.emu, "--interval", "0.05",
+                           "--metrics-every", "0",
                            env={"BUCKETGUARD_MONITOR_TOKEN": TOKEN})
         time.sleep(0.5)
 
@@ -195,7 +196,8 @@ class Stopping(unittest.TestCase):
         rng = random.Random(27)
         with emulator() as emu:
             for _ in range(8):
-                mon = monitor(emu, "--interval", "0.01")
+                mon = monitor(emu, "--interval", "0.01",
+                              "--metrics-every", "0")
                 try:
                     time.sleep(rng.uniform(0.05, 0.4))
                     mon.stop(signal.SIGKILL)
@@ -233,6 +235,67 @@ class Agreement(unittest.TestCase):
         consec = float(re.search(r"^bucketguard_consecutive_failures (\S+)$",
                                  text, re.M).group(1))
         self.assertEqual(consec, doc["consecutive_failures"])
+
+
+def count_writes(path, seconds):
+    """How many times the file at path was replaced within seconds, as
+    seen by polling its inode every 2 ms (a lower bound)."""
+    seen, last = 0, None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            st = os.stat(path)
+            ident = (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            ident = None
+        if ident is not None and ident != last:
+            seen += 1
+            last = ident
+        time.sleep(0.002)
+    return seen
+
+
+class MetricsCadence(unittest.TestCase):
+    def test_a_fast_monitor_writes_the_file_once_a_second(self):
+        with emulator() as emu:
+            mon = monitor(emu, "--interval", "0.01", "--route-interval", "0")
+            try:
+                writes = count_writes(mon.metrics, 3)
+            finally:
+                mon.cleanup()
+        # About 300 probes; one write at start, then at most one a second.
+        self.assertGreaterEqual(writes, 2)
+        self.assertLessEqual(writes, 5)
+
+    def test_metrics_every_0_writes_after_every_probe(self):
+        with emulator() as emu:
+            mon = monitor(emu, "--interval", "0.05", "--route-interval", "0",
+                          "--metrics-every", "0")
+            try:
+                writes = count_writes(mon.metrics, 2)
+            finally:
+                mon.cleanup()
+        self.assertGreater(writes, 15)
+
+    def test_a_health_change_is_written_at_once(self):
+        with emulator("--control") as emu:
+            mon = monitor(emu, "--interval", "0.1", "--route-interval", "0",
+                          "--metrics-every", "3600", "--retries", "0",
+                          "--timeout", "1", "--set", "health.window=10")
+            try:
+                time.sleep(0.5)
+                with open(mon.metrics) as f:
+                    self.assertEqual(json.load(f)["status"], "healthy")
+                code, _ = emu.control("POST", "/__emulator/scenario/outage")
+                self.assertEqual(code, 200)
+                status, deadline = "healthy", time.monotonic() + 8
+                while status == "healthy" and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    with open(mon.metrics) as f:
+                        status = json.load(f)["status"]
+            finally:
+                mon.cleanup()
+        self.assertIn(status, ("degraded", "unhealthy"))
 
 
 class Outage(unittest.TestCase):
