@@ -343,22 +343,23 @@ void bg__client_emit(struct bg_client *c, const bg_event *ev)
         c->cfg.event_fn(ev, c->cfg.event_ud);
 }
 
-void bg__handle_blank(struct bg__handle *hd)
+/* Frees what the options of hd point to. */
+static void drop_prepared(struct bg__handle *hd)
 {
-    curl_easy_reset(hd->h);
     curl_slist_free_all(hd->headers);
     curl_slist_free_all(hd->connect_to);
-    hd->headers = hd->connect_to = NULL;
-    hd->route = NULL;
-    hd->key = NULL;
-    hd->method[0] = '\0';
-    free(hd->url);
-    hd->url = NULL;
     curl_url_cleanup(hd->u);
-    hd->u = NULL;
-    hd->lines = NULL;
-    hd->data = NULL;
-    hd->timeout_ms = hd->connect_ms = hd->buffer = 0;
+    free(hd->url);
+}
+
+void bg__handle_blank(struct bg__handle *hd)
+{
+    CURL *h = hd->h;
+
+    curl_easy_reset(h);
+    drop_prepared(hd);
+    memset(hd, 0, sizeof *hd);
+    hd->h = h;
 }
 
 void bg__handle_free(struct bg__handle *hd)
@@ -366,10 +367,7 @@ void bg__handle_free(struct bg__handle *hd)
     if (hd == NULL)
         return;
     curl_easy_cleanup(hd->h);
-    curl_slist_free_all(hd->headers);
-    curl_slist_free_all(hd->connect_to);
-    free(hd->url);
-    curl_url_cleanup(hd->u);
+    drop_prepared(hd);
     free(hd);
 }
 
