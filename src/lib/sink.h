@@ -51,6 +51,7 @@ struct bg__file_sink {
     char *tmp;              /* temporary file, NULL once renamed or gone */
     char *buf;              /* gathers small writes; NULL: none */
     size_t buffered;        /* bytes in buf */
+    uint64_t flushed;       /* bytes whose writeback has been started */
 };
 
 /* bg_write_fn for a struct bg__file_sink: gathers the 16 KiB pieces
