@@ -561,7 +561,12 @@ static enum step conclude(struct call *k, size_t idx, struct timed *head,
     local = local_end(k, last, result);
     if (!local) {
         k->verdict = judge(k, last);
-        bg__routes_record(&c->routes, idx, k->verdict.outcome, bg__mono_us());
+        if (k->rq->only_route != NULL)
+            bg__routes_record_pinned(&c->routes, idx, k->verdict.outcome,
+                                     bg__mono_us());
+        else
+            bg__routes_record(&c->routes, idx, k->verdict.outcome,
+                              bg__mono_us());
     }
     note_retry_after(k, &last->hdr);
     keep_last(k, last, spec);

@@ -388,8 +388,8 @@ static void record_suspect(struct bg__routes *t, size_t i, int was_trial,
         eject(t, i, now_us);
 }
 
-void bg__routes_record(struct bg__routes *t, size_t i, bg_outcome outcome,
-                       int64_t now_us)
+static void record(struct bg__routes *t, size_t i, bg_outcome outcome,
+                   int64_t now_us, int pinned)
 {
     struct bg__route *r;
     int was_trial;
@@ -408,7 +408,8 @@ void bg__routes_record(struct bg__routes *t, size_t i, bg_outcome outcome,
         r->last_success_us = now_us;
         r->score = r->score * (1 - SCORE_WEIGHT) + SCORE_WEIGHT;
         readmit(r);
-        t->sticky = i;
+        if (!pinned)
+            t->sticky = i;
         break;
     case BG_OUTCOME_DEFINITIVE:
         /* The route carried the server's final word: it works. */
@@ -422,4 +423,16 @@ void bg__routes_record(struct bg__routes *t, size_t i, bg_outcome outcome,
         break;
     }
     pthread_mutex_unlock(&t->lock);
+}
+
+void bg__routes_record(struct bg__routes *t, size_t i, bg_outcome outcome,
+                       int64_t now_us)
+{
+    record(t, i, outcome, now_us, 0);
+}
+
+void bg__routes_record_pinned(struct bg__routes *t, size_t i,
+                              bg_outcome outcome, int64_t now_us)
+{
+    record(t, i, outcome, now_us, 1);
 }

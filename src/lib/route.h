@@ -58,6 +58,12 @@ size_t bg__routes_order(struct bg__routes *t, int64_t now_us, size_t *order,
 void bg__routes_record(struct bg__routes *t, size_t i, bg_outcome outcome,
                        int64_t now_us);
 
+/* The same for an attempt that was held to route i (a route sweep, a
+ * diagnosis on one route): the route's health is recorded, but a success
+ * does not make it sticky, since no choice of the engine's picked it. */
+void bg__routes_record_pinned(struct bg__routes *t, size_t i,
+                              bg_outcome outcome, int64_t now_us);
+
 /* Index of the route named name, or (size_t)-1. */
 size_t bg__routes_find(const struct bg__routes *t, const char *name);
 

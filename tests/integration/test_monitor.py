@@ -298,6 +298,25 @@ class MetricsCadence(unittest.TestCase):
         self.assertIn(status, ("degraded", "unhealthy"))
 
 
+class RouteSweep(unittest.TestCase):
+    def test_a_sweep_does_not_move_the_probes_off_the_first_route(self):
+        # The sweep at start ends on `fresh` (a new connection for every
+        # request); the probes that follow must stay on `default`.
+        with emulator() as emu, tempfile.TemporaryDirectory() as tmp:
+            metrics = os.path.join(tmp, "metrics.json")
+            p = subprocess.run(
+                [CLI, "--env-file", emu.keys_file, "--quiet", "monitor",
+                 OBJECT, "--interval", "0.01", "--count", "40",
+                 "--no-http", "--metrics-file", metrics],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(metrics) as f:
+                routes = json.load(f)["routes"]
+        self.assertEqual(routes["fresh"]["attempts"], 1)
+        self.assertEqual(routes["conn-close"]["attempts"], 1)
+        self.assertEqual(routes["default"]["attempts"], 41)
+
+
 class Outage(unittest.TestCase):
     def test_status_goes_degraded_unhealthy_then_healthy_again(self):
         with emulator("--control") as emu:

@@ -339,6 +339,32 @@ static void success_makes_a_route_sticky(void **s)
     bg__routes_free(&t);
 }
 
+/* A route sweep holds each attempt to one route: the route's record
+ * counts it, but the route the engine prefers stays where it was. */
+static void a_pinned_success_does_not_take_the_lead(void **s)
+{
+    struct bg__routes t;
+    size_t order[64];
+
+    (void)s;
+    init_builtin(&t);
+    bg__routes_record(&t, 0, BG_OUTCOME_OK, 0);
+    bg__routes_record_pinned(&t, 9, BG_OUTCOME_OK, 0);
+    bg__routes_record_pinned(&t, 3, BG_OUTCOME_OK, 0);
+    order_of(&t, 0, order);
+    assert_string_equal(t.v[order[0]].spec.name, "default");
+    assert_int_equal(t.v[9].successes, 1);
+    assert_int_equal(t.v[3].successes, 1);
+
+    /* A pinned failure still counts toward ejection. */
+    bg__routes_record_pinned(&t, 0, BG_OUTCOME_ROUTE_SUSPECT, 0);
+    bg__routes_record_pinned(&t, 0, BG_OUTCOME_ROUTE_SUSPECT, 0);
+    bg__routes_record_pinned(&t, 0, BG_OUTCOME_ROUTE_SUSPECT, 0);
+    assert_int_equal(order_of(&t, 0, order), 9);
+    assert_string_not_equal(t.v[order[0]].spec.name, "default");
+    bg__routes_free(&t);
+}
+
 static void failing_routes_move_back_in_the_order(void **s)
 {
     static const char *const names[] = {
@@ -612,6 +638,7 @@ int main(void)
         cmocka_unit_test(route_list_with_an_unknown_name_is_a_config_error),
         cmocka_unit_test(user_routes_join_the_builtins),
         cmocka_unit_test(success_makes_a_route_sticky),
+        cmocka_unit_test(a_pinned_success_does_not_take_the_lead),
         cmocka_unit_test(failing_routes_move_back_in_the_order),
         cmocka_unit_test(success_raises_a_score_back),
         cmocka_unit_test(definitive_answer_counts_as_the_route_working),
