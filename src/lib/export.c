@@ -69,8 +69,9 @@ static uint64_t tally_total(const struct bg__tally *t)
     return t->outcomes[0] + t->outcomes[1] + t->outcomes[2];
 }
 
-/* Attempts of a route, colo, operation or kind. "success" is every attempt
- * the service answered (ok and definitive); "failure" is route_suspect. */
+/* Attempts of a route, colo or operation, or calls of a kind (counted by
+ * their last attempt). "success" is every one the service answered (ok and
+ * definitive); "failure" is route_suspect. */
 static json_t *tally_json(const struct bg__tally *t)
 {
     uint64_t total = tally_total(t);
